@@ -164,6 +164,14 @@ def scaled_dot_product_attention(
             "every key needs one value: key and value must have the same length "
             f"T_k; got key {tuple(key.shape)} and value {tuple(value.shape)}"
         )
+    try:
+        torch.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    except RuntimeError:
+        raise ValueError(
+            "the leading (batch, head) dimensions of query, key and value do not "
+            f"broadcast: query {tuple(query.shape)}, key {tuple(key.shape)}, "
+            f"value {tuple(value.shape)}"
+        ) from None
 
     # Score and scale: (..., T_q, d_head), (..., T_k, d_head) -> (..., T_q, T_k)
     scores = attention_scores(query, key)

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from ._validation import check_float_tensor, check_ndim
-from .encoder import LAYER_NORM_EPS, FeedForward
+from .encoder import LAYER_NORM_EPS, FeedForward, _check_layer_input
 from .masks import causal_mask, combine_masks
 from .multi_head import MultiHeadAttention
 
@@ -89,7 +89,15 @@ class DecoderLayer(nn.Module):
             ``(output, weights)``: output ``(B, T_q, D)``; weights a dict with
             ``"self"`` ``(B, H, T_q, T_q)`` and ``"cross"`` ``(B, H, T_q, T_k)``,
             or ``None``.
+
+        Raises:
+            TypeError: if an input is not a float tensor or a mask not boolean.
+            ValueError: if an input is not ``(B, T, D)`` or a mask does not
+                broadcast.
         """
+        embed_dim = self.self_attn.embed_dim
+        _check_layer_input(x, "x", embed_dim)
+        _check_layer_input(memory, "memory", embed_dim)
         norm_first = self.norm_first
 
         # 1. Masked self-attention: the target reads its own past.

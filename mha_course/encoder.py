@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._validation import check_float_tensor, check_ndim
 from .multi_head import MultiHeadAttention
 
 __all__ = ["Encoder", "EncoderLayer", "FeedForward"]
@@ -22,6 +23,17 @@ LAYER_NORM_EPS = 1e-5
 # The feed-forward network is this many times wider than the model by default.
 FF_EXPANSION = 4
 ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
+
+
+def _check_layer_input(x, name: str, embed_dim: int) -> None:
+    """Raise on a wrong input before a LayerNorm fails on it less clearly."""
+    check_float_tensor(x, name)
+    check_ndim(x, name, 3, "(B, T, D)")
+    if x.shape[-1] != embed_dim:
+        raise ValueError(
+            f"{name} must have width D={embed_dim} in its last dimension, got "
+            f"shape {tuple(x.shape)}"
+        )
 
 
 def _activation(name: str):
@@ -128,7 +140,13 @@ class EncoderLayer(nn.Module):
         Returns:
             ``(output, weights)``: output ``(B, T, D)``; weights
             ``(B, H, T, T)`` or ``None``.
+
+        Raises:
+            TypeError: if ``x`` is not a float tensor or the mask not boolean.
+            ValueError: if ``x`` is not ``(B, T, D)`` or the mask does not
+                broadcast.
         """
+        _check_layer_input(x, "x", self.self_attn.embed_dim)
         if self.norm_first:
             # Pre-norm: x + sublayer(norm(x))
             attended, weights = self._attend(self.self_attn_norm(x), mask, need_weights)

@@ -148,6 +148,8 @@ def to_torch_mha_masks(
         ``(attn_mask, key_padding_mask)`` for ``torch.nn.MultiheadAttention``.
 
     Raises:
+        TypeError: if a mask is not a boolean tensor (``~`` on an integer mask
+            would flip its bits, not its meaning).
         ValueError: if the shapes are not the ones PyTorch accepts.
 
     Example:
@@ -158,6 +160,10 @@ def to_torch_mha_masks(
     """
     torch_attn = None
     torch_padding = None
+    for name, mask in (("attn_mask", attn_mask), ("padding", padding)):
+        if mask is not None and getattr(mask, "dtype", None) != torch.bool:
+            got = getattr(mask, "dtype", type(mask).__name__)
+            raise TypeError(f"{name} must be a boolean tensor, got {got}")
     if attn_mask is not None:
         if attn_mask.dim() != 2:
             raise ValueError(

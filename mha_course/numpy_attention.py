@@ -9,6 +9,8 @@ batch dimensions are optional everywhere.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = [
@@ -125,9 +127,11 @@ def attention_scores(query: np.ndarray, key: np.ndarray) -> np.ndarray:
             "query and key must have the same last dimension d_head; got "
             f"query {query.shape} and key {key.shape}"
         )
+    # math.sqrt gives a Python float; np.sqrt's float64 scalar would turn
+    # float32 scores into float64 under NumPy 2's promotion rules.
     head_dim = query.shape[-1]
     # (..., T_q, d) @ (..., d, T_k) -> (..., T_q, T_k)
-    return query @ np.swapaxes(key, -1, -2) / np.sqrt(head_dim)
+    return query @ np.swapaxes(key, -1, -2) / math.sqrt(head_dim)
 
 
 def scaled_dot_product_attention(
@@ -174,8 +178,10 @@ def scaled_dot_product_attention(
             got = getattr(mask, "dtype", type(mask).__name__)
             raise TypeError(f"mask must be a boolean NumPy array, got {got}")
         try:
-            np.broadcast_shapes(mask.shape, scores.shape)
+            broadcast = np.broadcast_shapes(mask.shape, scores.shape)
         except ValueError:
+            broadcast = None
+        if broadcast != scores.shape:
             raise ValueError(
                 f"mask of shape {mask.shape} does not broadcast to the scores' "
                 f"shape {scores.shape} (..., T_q, T_k)"

@@ -12,6 +12,8 @@ import math
 import torch
 from torch import nn
 
+from ._validation import check_float_tensor
+
 __all__ = ["PositionalEncoding", "sinusoidal_positional_encoding"]
 
 # The base of the geometric progression of wavelengths (from 2*pi up to
@@ -87,8 +89,10 @@ class PositionalEncoding(nn.Module):
         """Add the encoding of positions ``0 .. T-1`` to ``x`` of shape (B, T, D).
 
         Raises:
+            TypeError: if ``x`` is not a floating-point tensor.
             ValueError: if ``x`` is longer than ``max_len`` or has the wrong width.
         """
+        check_float_tensor(x, "x")
         max_len, embed_dim = self.encoding.shape
         if x.dim() != 3 or x.shape[-1] != embed_dim or x.shape[1] > max_len:
             raise ValueError(

@@ -81,7 +81,11 @@ class Transformer(nn.Module):
         self.generator = nn.Linear(embed_dim, tgt_vocab_size, bias=bias)
 
     def _embed(self, embedding: nn.Embedding, tokens: torch.Tensor) -> torch.Tensor:
-        if not isinstance(tokens, torch.Tensor) or tokens.is_floating_point():
+        if (
+            not isinstance(tokens, torch.Tensor)
+            or tokens.is_floating_point()
+            or tokens.dtype == torch.bool
+        ):
             got = getattr(tokens, "dtype", type(tokens).__name__)
             raise TypeError(f"token ids must be an integer tensor, got {got}")
         if tokens.dim() != 2:
