@@ -78,7 +78,10 @@ def attention_scores(query: torch.Tensor, key: torch.Tensor) -> torch.Tensor:
 
 
 def masked_softmax(
-    scores: torch.Tensor, mask: torch.Tensor | None = None
+    scores: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    *,
+    overwrite: bool = False,
 ) -> torch.Tensor:
     """Softmax over the keys, giving masked keys a weight of exactly zero.
 
@@ -90,6 +93,9 @@ def masked_softmax(
         scores: shape ``(..., T_q, T_k)``.
         mask: optional boolean tensor broadcasting to ``scores``; ``True``
             means "may attend".
+        overwrite: allow the function to reuse the memory of ``scores`` for the
+            result (``scores`` is then lost). It only does so where autograd
+            allows it; it saves allocating ``B * H * T_q * T_k`` numbers.
 
     Returns:
         Weights of the same shape as ``scores``; each row sums to one, or to
@@ -107,15 +113,35 @@ def masked_softmax(
                 [0.0000, 0.0000, 0.0000]])
     """
     check_float_tensor(scores, "scores")
-    if mask is None:
-        return torch.softmax(scores, dim=-1)
-    check_mask(mask, scores.shape)
-    hidden = torch.finfo(scores.dtype).min
-    weights = torch.softmax(scores.masked_fill(~mask, hidden), dim=-1)
-    # (..., T_q, T_k) -> (..., T_q, 1): does the row keep any key at all?
-    row_has_key = mask.any(dim=-1, keepdim=True)
-    if not bool(row_has_key.all()):
-        weights = weights.masked_fill(~row_has_key, 0.0)
+    if mask is not None:
+        check_mask(mask, scores.shape)
+    # NOTE: overwriting is a memory optimisation, not part of the idea. Filling
+    # in place is always safe for autograd here (the product that made the
+    # scores does not need them back); the softmax can only write over its
+    # input when no gradient will be asked for.
+    in_place_softmax = overwrite and not (
+        torch.is_grad_enabled() and scores.requires_grad
+    )
+
+    # Mask: hidden scores become the most negative number, so exp() gives 0.
+    if mask is not None:
+        hidden = torch.finfo(scores.dtype).min
+        if overwrite:
+            scores = scores.masked_fill_(~mask, hidden)
+        else:
+            scores = scores.masked_fill(~mask, hidden)
+
+    # Softmax over the keys, the last axis.
+    if in_place_softmax:
+        weights = torch.softmax(scores, dim=-1, out=scores)
+    else:
+        weights = torch.softmax(scores, dim=-1)
+
+    if mask is not None:
+        # (..., T_q, T_k) -> (..., T_q, 1): does the row keep any key at all?
+        row_has_key = mask.any(dim=-1, keepdim=True)
+        if not bool(row_has_key.all()):
+            weights = weights.masked_fill(~row_has_key, 0.0)
     return weights
 
 
@@ -177,7 +203,8 @@ def scaled_dot_product_attention(
     scores = attention_scores(query, key)
 
     # Mask, then softmax over the keys (the last axis).
-    weights = masked_softmax(scores, mask)
+    # The scores are ours alone, so their memory can hold the weights.
+    weights = masked_softmax(scores, mask, overwrite=True)
     if training and dropout_p > 0.0:
         weights = F.dropout(weights, p=dropout_p)
 
