@@ -1,4 +1,4 @@
-"""Matplotlib figures for the course: attention maps, heads, losses, encodings.
+"""Matplotlib figures for the course: attention maps, masks, heads, losses, encodings.
 
 Every function accepts NumPy arrays or PyTorch tensors (a tensor is detached and
 moved to the CPU first), draws with matplotlib's object-oriented API and returns
@@ -17,6 +17,8 @@ from numbers import Integral
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "plot_head_diversity",
     "plot_heads",
     "plot_loss",
+    "plot_mask",
     "plot_positional_encoding",
     "to_numpy",
 ]
@@ -49,6 +52,17 @@ RANGE_TOLERANCE = 1e-6  # rounding slack when checking that weights lie in [0, 1
 ATTENTION_CMAP = "viridis"  # perceptually uniform, readable when colour-blind
 ENCODING_CMAP = "RdBu_r"  # diverging: negative blue, zero white, positive red
 
+# Masks have two values only: a strong colour for "may attend", a pale one for
+# "blocked". They differ in brightness too, so they stay apart in greyscale.
+MASK_ALLOWED_COLOR = "#2a788e"  # teal, a colour from the middle of viridis
+MASK_BLOCKED_COLOR = "#d9d9d9"  # light grey
+MASK_CMAP = ListedColormap([MASK_BLOCKED_COLOR, MASK_ALLOWED_COLOR])  # 0, then 1
+MASK_LEGEND_ANCHOR = (1.02, 1.0)  # axes fraction: just right of the map, at its top
+
+# Axis titles shared by every figure that has queries as rows and keys as columns.
+QUERY_AXIS_LABEL = "query (attending)"
+KEY_AXIS_LABEL = "key (attended to)"
+
 # Text in a cell is white on dark colours and black on light ones.
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])  # Rec. 601 brightness of R, G, B
 DARK_LUMINANCE = 0.5  # cells darker than this get white text
@@ -64,7 +78,6 @@ LINE_FIGSIZE = (5.0, 3.2)
 ENCODING_FIGSIZE = (6.0, 3.6)
 DIVERSITY_FIGSIZE = (9.0, 3.6)
 ENTROPY_HEADROOM = 1.3  # bar chart's top over its tallest bar: room for the legend
-BAR_LABEL_PADDING = 3  # points between a bar's top and its value
 BAR_LABEL_PADDING = 3  # points between a bar's top and its value
 LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1}
 
@@ -137,7 +150,7 @@ def _set_ticks(ax, axis: str, labels, length: int) -> None:
         set_ticks(range(length), labels=labels, fontsize=TOKEN_FONT_SIZE)
 
 
-def _write_cells(ax, image, matrix: np.ndarray) -> None:
+def _write_cells(ax, image, matrix: np.ndarray, decimals: int = CELL_DECIMALS) -> None:
     """Write each cell's value on it, in white or black for contrast."""
     for (row, col), value in np.ndenumerate(matrix):
         if not np.isfinite(value):
@@ -147,7 +160,7 @@ def _write_cells(ax, image, matrix: np.ndarray) -> None:
         ax.text(
             col,
             row,
-            f"{value:.{CELL_DECIMALS}f}",
+            f"{value:.{decimals}f}",
             ha="center",
             va="center",
             fontsize=CELL_FONT_SIZE,
@@ -248,9 +261,99 @@ def plot_attention(
     image = _draw_attention(
         ax, matrix, query_labels, key_labels, title, annotate, ANNOTATE_MAX_TOKENS
     )
-    ax.set_xlabel("key (attended to)")
-    ax.set_ylabel("query (attending)")
+    ax.set_xlabel(KEY_AXIS_LABEL)
+    ax.set_ylabel(QUERY_AXIS_LABEL)
     ax.figure.colorbar(image, ax=ax, label="attention weight")
+    return ax
+
+
+def _mask_matrix(mask) -> np.ndarray:
+    """A (T_q, T_k) boolean mask as a NumPy array of 0 (blocked) and 1 (may attend)."""
+    if hasattr(mask, "detach"):  # a torch tensor; duck-typed so torch is not imported
+        mask = mask.detach().cpu().numpy()
+    array = np.asarray(mask)
+    if array.dtype != np.bool_:
+        raise TypeError(
+            f"mask must be boolean (True = may attend), got dtype {array.dtype}: "
+            "if 1 means 'may attend' in your mask, pass mask == 1"
+        )
+    hint = ": pick one query-key slice, e.g. mask[0, 0] of a (B, H, T_q, T_k) mask"
+    _check_ndim(array, 2, "mask", "(T_q, T_k)", hint)
+    return array.astype(np.float64)
+
+
+def plot_mask(
+    mask,
+    query_labels=None,
+    key_labels=None,
+    ax=None,
+    title: str = "Mask",
+    annotate: bool | None = None,
+    legend: bool = True,
+):
+    """Draw a boolean mask: which keys each query may attend to.
+
+    Cells that may be attended (``True``, written 1) are teal, blocked cells
+    (``False``, written 0) are grey; a legend beside the map says which is which.
+
+    Args:
+        mask: boolean, shape ``(T_q, T_k)``; ``True`` means "may attend". For
+            a broadcastable ``(B, 1, T_q, T_k)`` mask pass ``mask[b, 0]``; for
+            a padding mask ``(B, 1, 1, T_k)`` pass ``mask[b, 0].expand(T_q, T_k)``.
+        query_labels: ``T_q`` tokens for the rows; positions if None.
+        key_labels: ``T_k`` tokens for the columns; positions if None.
+        ax: the Axes to draw on; a new figure is made if None.
+        title: the title above the map.
+        annotate: write 1 or 0 in each cell; None means "when both lengths are
+            at most ``ANNOTATE_MAX_TOKENS``".
+        legend: draw the legend; in a row of masks, keep it on one panel only.
+
+    Returns:
+        The matplotlib Axes, with the legend beside it when ``legend`` is True.
+
+    Raises:
+        TypeError: if ``mask`` is not boolean or labels are one string.
+        ValueError: if ``mask`` is not 2-D or a label list has the wrong length.
+
+    Example:
+        >>> mask = np.tril(np.ones((2, 3), dtype=bool))
+        >>> ax = plot_mask(mask, ["I", "am"], ["I", "am", "here"])
+        >>> ax.images[0].get_array().tolist()
+        [[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]]
+        >>> [text.get_text() for text in ax.get_legend().get_texts()]
+        ['1 = may attend', '0 = blocked']
+        >>> plt.close(ax.figure)
+    """
+    matrix = _mask_matrix(mask)
+    num_queries, num_keys = matrix.shape
+    query_labels = _token_labels(query_labels, num_queries, "query_labels")
+    key_labels = _token_labels(key_labels, num_keys, "key_labels")
+    if annotate is None:
+        annotate = max(num_queries, num_keys) <= ANNOTATE_MAX_TOKENS
+    if ax is None:
+        figsize = _heatmap_figsize(num_queries, num_keys)
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+
+    limits = (0.0, 1.0)  # blocked is drawn as 0, "may attend" as 1
+    image = _draw_matrix(ax, matrix, query_labels, key_labels, False, limits, MASK_CMAP)
+    if annotate:
+        _write_cells(ax, image, matrix, decimals=0)  # whole numbers: 1 or 0
+    ax.set_xlabel(KEY_AXIS_LABEL)
+    ax.set_ylabel(QUERY_AXIS_LABEL)
+    ax.set_title(title, fontsize=TITLE_FONT_SIZE)
+    if not legend:
+        return ax
+    handles = [
+        Patch(facecolor=MASK_ALLOWED_COLOR, label="1 = may attend"),
+        Patch(facecolor=MASK_BLOCKED_COLOR, label="0 = blocked"),
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=MASK_LEGEND_ANCHOR,
+        borderaxespad=0.0,
+        fontsize=TOKEN_FONT_SIZE,
+    )
     return ax
 
 
@@ -324,11 +427,11 @@ def plot_heads(
         )
         # Token labels once per row and column of panels keep the grid light.
         if index % ncols == 0:
-            ax.set_ylabel("query (attending)")
+            ax.set_ylabel(QUERY_AXIS_LABEL)
         else:
             ax.tick_params(axis="y", labelleft=False)
         if index + ncols >= num_heads:  # no panel below this one
-            ax.set_xlabel("key (attended to)")
+            ax.set_xlabel(KEY_AXIS_LABEL)
         else:
             ax.tick_params(axis="x", labelbottom=False)
     visible = [ax for ax in axes.flat if ax.get_visible()]

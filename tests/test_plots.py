@@ -1,5 +1,7 @@
 """Tests for mha_course.plots: what each figure draws, and what it refuses."""
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")  # headless: the tests never open a window
@@ -17,6 +19,7 @@ from mha_course.plots import (  # noqa: E402
     plot_head_diversity,
     plot_heads,
     plot_loss,
+    plot_mask,
     plot_positional_encoding,
     to_numpy,
 )
@@ -277,3 +280,102 @@ def test_plot_head_diversity_without_maximum_has_no_line():
 def test_plot_head_diversity_rejects_mismatched_heads():
     with pytest.raises(ValueError, match=r"\(H, H\) = \(3, 3\)"):
         plot_head_diversity(np.ones(3), np.eye(2))
+
+
+# --- plot_mask --------------------------------------------------------------------
+
+
+def lower_triangle(size):
+    """A causal mask built here by hand, not by mha_course.masks."""
+    return torch.ones(size, size, dtype=torch.bool).tril()
+
+
+def legend_texts(ax):
+    return tick_texts(ax.get_legend().get_texts())
+
+
+def test_plot_mask_draws_the_mask_with_the_attention_axis_labels():
+    mask = lower_triangle(4)
+    ax = plot_mask(mask, TOKENS, TOKENS)
+    assert isinstance(ax, Axes)
+    (image,) = ax.images
+    np.testing.assert_array_equal(image.get_array(), mask.numpy().astype(float))
+    assert ax.get_title() == "Mask"
+    assert tick_texts(ax.get_xticklabels()) == TOKENS
+    assert tick_texts(ax.get_yticklabels()) == TOKENS
+    reference = plot_attention(random_weights(4, 4))
+    assert ax.get_xlabel() == reference.get_xlabel()
+    assert ax.get_ylabel() == reference.get_ylabel()
+
+
+def test_plot_mask_legend_names_the_two_colours_of_the_cells():
+    ax = plot_mask(lower_triangle(3))
+    assert legend_texts(ax) == ["1 = may attend", "0 = blocked"]
+    (image,) = ax.images
+    allowed_patch, blocked_patch = ax.get_legend().get_patches()
+    allowed_colour = image.cmap(image.norm(1.0))
+    blocked_colour = image.cmap(image.norm(0.0))
+    assert allowed_colour != blocked_colour
+    np.testing.assert_allclose(allowed_patch.get_facecolor(), allowed_colour)
+    np.testing.assert_allclose(blocked_patch.get_facecolor(), blocked_colour)
+
+
+def test_plot_mask_writes_1_or_0_in_each_cell():
+    mask = np.array([[True, False, True], [False, False, True]])
+    ax = plot_mask(mask, ["a", "b"], ["x", "y", "z"])
+    written = {
+        (round(text.get_position()[1]), round(text.get_position()[0])): text.get_text()
+        for text in ax.texts
+    }
+    expected = {
+        (row, col): "1" if allowed else "0"
+        for (row, col), allowed in np.ndenumerate(mask)
+    }
+    assert written == expected
+
+
+def test_plot_mask_annotates_only_short_masks_by_default():
+    size = ANNOTATE_MAX_TOKENS + 1
+    assert len(plot_mask(lower_triangle(size)).texts) == 0
+    assert len(plot_mask(lower_triangle(3), annotate=False).texts) == 0
+    assert len(plot_mask(lower_triangle(size), annotate=True).texts) == size * size
+
+
+def test_plot_mask_accepts_a_non_square_numpy_mask_without_labels():
+    mask = np.zeros((2, 3), dtype=bool)
+    mask[:, 0] = True
+    ax = plot_mask(mask, title="First key only")
+    np.testing.assert_array_equal(ax.images[0].get_array(), mask.astype(float))
+    assert tick_texts(ax.get_xticklabels()) == ["0", "1", "2"]
+    assert tick_texts(ax.get_yticklabels()) == ["0", "1"]
+    assert ax.get_title() == "First key only"
+
+
+def test_plot_mask_draws_on_a_given_axes_and_can_leave_out_the_legend():
+    fig, ax = plt.subplots()
+    returned = plot_mask(lower_triangle(2), ax=ax, legend=False)
+    assert returned is ax
+    assert ax.figure is fig
+    assert ax.get_legend() is None
+
+
+@pytest.mark.parametrize(
+    "mask",
+    [torch.ones(3, 3), np.ones((3, 3), dtype=int), lower_triangle(3).float()],
+    ids=["torch-float", "numpy-int", "torch-0/1-float"],
+)
+def test_plot_mask_rejects_a_mask_that_is_not_boolean(mask):
+    with pytest.raises(TypeError, match="must be boolean.*got dtype"):
+        plot_mask(mask)
+
+
+@pytest.mark.parametrize("shape", [(4,), (2, 1, 4, 4)])
+def test_plot_mask_rejects_a_mask_that_is_not_2d(shape):
+    expected = re.escape(f"mask must have shape (T_q, T_k), got shape {shape}")
+    with pytest.raises(ValueError, match=expected):
+        plot_mask(torch.ones(shape, dtype=torch.bool))
+
+
+def test_plot_mask_rejects_labels_of_the_wrong_length():
+    with pytest.raises(ValueError, match="query_labels has 3 labels, expected 4"):
+        plot_mask(lower_triangle(4), TOKENS[:3], TOKENS)
