@@ -94,6 +94,27 @@ class MultiHeadAttention(nn.Module):
         self.v_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
         self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
 
+    def _project(
+        self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Project the inputs: ``q_proj(query)``, ``k_proj(key)``, ``v_proj(value)``.
+
+        NOTE: in self-attention the three inputs are one tensor, so the three
+        products are done as one against the stacked weights, which reads the
+        input once; the result is the same. PyTorch's module stores its weights
+        stacked for this reason.
+        """
+        if not (query is key is value):
+            return self.q_proj(query), self.k_proj(key), self.v_proj(value)
+        projections = (self.q_proj, self.k_proj, self.v_proj)
+        # 3 x (D, D) -> (3 * D, D)
+        weight = torch.cat([p.weight for p in projections])
+        bias = None
+        if self.q_proj.bias is not None:
+            bias = torch.cat([p.bias for p in projections])
+        # (B, T, D) -> (B, T, 3 * D) -> 3 x (B, T, D)
+        return F.linear(query, weight, bias).chunk(3, dim=-1)
+
     def forward(
         self,
         query: torch.Tensor,
@@ -132,9 +153,7 @@ class MultiHeadAttention(nn.Module):
         dropout_p = self.dropout if self.training else 0.0
 
         # Project: (B, T, D) -> (B, T, D), every head's slice at once
-        q = self.q_proj(query)
-        k = self.k_proj(key)
-        v = self.v_proj(value)
+        q, k, v = self._project(query, key, value)
 
         # Split heads: (B, T, D) -> (B, H, T, d_head)
         q = split_heads(q, self.num_heads)
