@@ -65,6 +65,11 @@ class Transformer(nn.Module):
         self.embed_dim = embed_dim
         self.src_embed = nn.Embedding(src_vocab_size, embed_dim)
         self.tgt_embed = nn.Embedding(tgt_vocab_size, embed_dim)
+        for embedding in (self.src_embed, self.tgt_embed):
+            # Entries of size 1/sqrt(D): once multiplied by sqrt(D) the tokens are
+            # as loud as the positional encoding. PyTorch's default (size 1) would
+            # make them sqrt(D) times louder and slow down learning by position.
+            nn.init.normal_(embedding.weight, std=embed_dim**-0.5)
         self.positions = PositionalEncoding(embed_dim, max_len, dropout)
         layer_args = (
             embed_dim,

@@ -154,3 +154,13 @@ def test_dropout_acts_in_train_mode_only():
     torch.manual_seed(8)
     assert torch.equal(first, net(src, tgt))
     assert not torch.allclose(first, net.eval()(src, tgt))
+
+
+def test_embeddings_start_as_loud_as_the_positional_encoding():
+    """Scaled by sqrt(D), the embeddings' entries start with size about one."""
+    torch.manual_seed(0)
+    embed_dim = 64
+    model = Transformer(500, 600, embed_dim=embed_dim, num_heads=4, num_layers=1)
+    for embedding in (model.src_embed, model.tgt_embed):
+        scaled = embedding.weight.detach() * embed_dim**0.5
+        assert abs(scaled.std().item() - 1.0) < 0.05
