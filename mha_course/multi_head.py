@@ -150,6 +150,13 @@ class MultiHeadAttention(nn.Module):
         if mask is not None:
             scores_shape = (batch, self.num_heads, query_len, key_len)
             check_mask(mask, torch.Size(scores_shape))
+            if mask.dim() == 3 and mask.shape[0] > 1:
+                # (B, T_q, T_k) would broadcast B against the heads axis.
+                raise ValueError(
+                    f"a mask of shape {tuple(mask.shape)} is ambiguous: its first "
+                    "axis would be matched with the heads, not the batch. Give it "
+                    "a heads axis, mask[:, None], for shape (B, 1, T_q, T_k)"
+                )
         dropout_p = self.dropout if self.training else 0.0
 
         # Project: (B, T, D) -> (B, T, D), every head's slice at once

@@ -478,3 +478,16 @@ def test_bad_input_is_reported_clearly(call, error, fragments):
     message = str(caught.value)
     for fragment in fragments:
         assert fragment in message, f"{fragment!r} not in {message!r}"
+
+
+def test_multi_head_refuses_a_per_batch_mask_without_a_heads_axis():
+    """(B, T_q, T_k) with B == H would silently mask per head instead of per item."""
+    from mha_course import MultiHeadAttention
+
+    mha = MultiHeadAttention(embed_dim=8, num_heads=2)
+    x = torch.randn(2, 3, 8)
+    per_item = torch.ones(2, 3, 3, dtype=torch.bool)
+    with pytest.raises(ValueError, match=r"\(2, 3, 3\).*mask\[:, None\]"):
+        mha(x, x, x, per_item)
+    out, _ = mha(x, x, x, per_item[:, None])
+    assert out.shape == (2, 3, 8)
