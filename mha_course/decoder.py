@@ -13,7 +13,13 @@ import torch
 from torch import nn
 
 from ._validation import check_float_tensor, check_ndim
-from .encoder import LAYER_NORM_EPS, FeedForward, _check_layer_input
+from .encoder import (
+    LAYER_NORM_EPS,
+    FeedForward,
+    _check_layer_input,
+    final_layer_norm,
+    stack_layers,
+)
 from .masks import causal_mask, combine_masks
 from .multi_head import MultiHeadAttention
 
@@ -154,26 +160,13 @@ class Decoder(nn.Module):
         final_norm: bool | None = None,
     ):
         super().__init__()
-        if not isinstance(num_layers, int) or num_layers < 1:
-            raise ValueError(f"num_layers must be a positive int, got {num_layers!r}")
-        self.layers = nn.ModuleList(
-            DecoderLayer(
-                embed_dim,
-                num_heads,
-                ff_dim,
-                dropout,
-                activation,
-                norm_first,
-                layer_norm_eps,
-                bias,
-            )
-            for _ in range(num_layers)
-        )
-        final_norm = norm_first if final_norm is None else final_norm
-        self.final_norm = (
-            nn.LayerNorm(embed_dim, eps=layer_norm_eps, bias=bias)
-            if final_norm
-            else None
+        layer_args = (
+            embed_dim, num_heads, ff_dim, dropout, activation, norm_first,
+            layer_norm_eps, bias,
+        )  # fmt: skip
+        self.layers = stack_layers(lambda: DecoderLayer(*layer_args), num_layers)
+        self.final_norm = final_layer_norm(
+            final_norm, norm_first, embed_dim, layer_norm_eps, bias
         )
 
     def forward(

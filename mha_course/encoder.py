@@ -44,6 +44,42 @@ def _activation(name: str):
     return ACTIVATIONS[name]
 
 
+def stack_layers(make_layer, num_layers: int) -> nn.ModuleList:
+    """``num_layers`` fresh layers from ``make_layer()``, each with its own weights.
+
+    Raises:
+        ValueError: if ``num_layers`` is not a positive int.
+
+    Example:
+        >>> len(stack_layers(lambda: nn.Linear(2, 2), 3))
+        3
+    """
+    if (
+        not isinstance(num_layers, int)
+        or isinstance(num_layers, bool)
+        or num_layers < 1
+    ):
+        raise ValueError(f"num_layers must be a positive int, got {num_layers!r}")
+    return nn.ModuleList(make_layer() for _ in range(num_layers))
+
+
+def final_layer_norm(
+    enabled: bool | None, norm_first: bool, embed_dim: int, eps: float, bias: bool
+) -> nn.LayerNorm | None:
+    """The LayerNorm closing a stack, or None.
+
+    ``enabled=None`` means "when pre-norm": a pre-norm stack leaves its output
+    unnormalised, a post-norm stack already ends with a normalisation.
+
+    Example:
+        >>> final_layer_norm(None, norm_first=False, embed_dim=4, eps=1e-5, bias=True)
+        >>> final_layer_norm(None, norm_first=True, embed_dim=4, eps=1e-5, bias=True)
+        LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=True)
+    """
+    enabled = norm_first if enabled is None else enabled
+    return nn.LayerNorm(embed_dim, eps=eps, bias=bias) if enabled else None
+
+
 class FeedForward(nn.Module):
     """Two linear maps with a non-linearity between, applied to each position.
 
@@ -191,26 +227,13 @@ class Encoder(nn.Module):
         final_norm: bool | None = None,
     ):
         super().__init__()
-        if not isinstance(num_layers, int) or num_layers < 1:
-            raise ValueError(f"num_layers must be a positive int, got {num_layers!r}")
-        self.layers = nn.ModuleList(
-            EncoderLayer(
-                embed_dim,
-                num_heads,
-                ff_dim,
-                dropout,
-                activation,
-                norm_first,
-                layer_norm_eps,
-                bias,
-            )
-            for _ in range(num_layers)
-        )
-        final_norm = norm_first if final_norm is None else final_norm
-        self.final_norm = (
-            nn.LayerNorm(embed_dim, eps=layer_norm_eps, bias=bias)
-            if final_norm
-            else None
+        layer_args = (
+            embed_dim, num_heads, ff_dim, dropout, activation, norm_first,
+            layer_norm_eps, bias,
+        )  # fmt: skip
+        self.layers = stack_layers(lambda: EncoderLayer(*layer_args), num_layers)
+        self.final_norm = final_layer_norm(
+            final_norm, norm_first, embed_dim, layer_norm_eps, bias
         )
 
     def forward(
