@@ -144,7 +144,7 @@ class _TorchSeq2Seq(nn.Module):
             dropout=0.0,
             batch_first=True,
         )
-        self.generator = nn.Linear(size["embed_dim"], VOCAB)
+        self.to_logits = nn.Linear(size["embed_dim"], VOCAB)
 
     def forward(self, src, tgt):
         blocked = nn.Transformer.generate_square_subsequent_mask(
@@ -152,7 +152,7 @@ class _TorchSeq2Seq(nn.Module):
         )
         src = self.positions(self.src_embed(src) * self.scale)
         tgt = self.positions(self.tgt_embed(tgt) * self.scale)
-        return self.generator(self.core(src, tgt, tgt_mask=blocked, tgt_is_causal=True))
+        return self.to_logits(self.core(src, tgt, tgt_mask=blocked, tgt_is_causal=True))
 
 
 def training_case(repeats: int) -> Case:

@@ -83,7 +83,7 @@ class Transformer(nn.Module):
         )
         self.encoder = Encoder(num_layers, *layer_args)
         self.decoder = Decoder(num_layers, *layer_args)
-        self.generator = nn.Linear(embed_dim, tgt_vocab_size, bias=bias)
+        self.to_logits = nn.Linear(embed_dim, tgt_vocab_size, bias=bias)
 
     def _embed(self, embedding: nn.Embedding, tokens: torch.Tensor) -> torch.Tensor:
         if (
@@ -136,7 +136,7 @@ class Transformer(nn.Module):
             src_mask,
             need_weights,
         )
-        return self.generator(x), weights
+        return self.to_logits(x), weights
 
     def forward(
         self,
