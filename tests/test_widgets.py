@@ -20,13 +20,13 @@ import torch  # noqa: E402
 from IPython.display import HTML  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from mha_course import widgets  # noqa: E402
 from mha_course.widgets import (  # noqa: E402
     DEFAULT_KEYS,
     DEFAULT_LABELS,
     DEFAULT_QUERY,
     DEFAULT_VALUES,
     SCALING_HEAD_DIMS,
+    _display,  # where the explorers reach IPython's display
     head_picker,
     lookup,
     plot_lookup,
@@ -157,9 +157,9 @@ def test_query_explorer_with_own_keys_uses_them_as_values():
 
 def test_query_explorer_shows_figure_and_rounded_numbers_in_a_kernel(monkeypatch):
     shown = []
-    monkeypatch.setattr(widgets, "get_ipython", lambda: object())  # "in a kernel"
-    monkeypatch.setattr(widgets, "clear_output", lambda wait=False: shown.clear())
-    monkeypatch.setattr(widgets, "display", lambda *objects: shown.extend(objects))
+    monkeypatch.setattr(_display, "get_ipython", lambda: object())  # "in a kernel"
+    monkeypatch.setattr(_display, "clear_output", lambda wait=False: shown.clear())
+    monkeypatch.setattr(_display, "display", lambda *objects: shown.extend(objects))
     widget = query_explorer()
     widget.children[1].value = -1.0
     figure, table = shown
@@ -305,9 +305,9 @@ def test_head_picker_offers_layers_for_a_list():
 
 def test_head_picker_shows_a_titled_attention_map_in_a_kernel(monkeypatch):
     shown = []
-    monkeypatch.setattr(widgets, "get_ipython", lambda: object())
-    monkeypatch.setattr(widgets, "clear_output", lambda wait=False: shown.clear())
-    monkeypatch.setattr(widgets, "display", lambda *objects: shown.extend(objects))
+    monkeypatch.setattr(_display, "get_ipython", lambda: object())
+    monkeypatch.setattr(_display, "clear_output", lambda wait=False: shown.clear())
+    monkeypatch.setattr(_display, "display", lambda *objects: shown.extend(objects))
     layers = [np.full((2, 2, 2), 0.5), np.full((2, 2, 2), 0.5)]
     widget = head_picker(layers)
     widget.children[0].value = 1
