@@ -46,7 +46,21 @@ HELD_OUT_SEED = 2024
 
 
 class Task(Protocol):
-    """What :func:`train` and :func:`evaluate_accuracy` need from a task."""
+    """What :func:`train` and :func:`evaluate_accuracy` need from a task.
+
+    Any object with these four methods will do; the tasks of
+    :mod:`mha_course.tasks` have them.
+
+    Example:
+        >>> from mha_course.tasks import NeighboursTask
+        >>> task = NeighboursTask(seq_len=4, offsets=(1,))
+        >>> methods = ("make_batch", "loss", "predict", "targets")
+        >>> all(callable(getattr(task, name)) for name in methods)
+        True
+        >>> batch = task.make_batch(2, torch.Generator().manual_seed(0))
+        >>> task.targets(batch).shape[0]
+        2
+    """
 
     def make_batch(self, batch_size: int, generator=None, split: str = "train"):
         """A batch of ``batch_size`` examples of the given split."""
@@ -67,6 +81,11 @@ class Accuracy(NamedTuple):
     Attributes:
         token: fraction of scored slots (tokens or labels) predicted right.
         sequence: fraction of sequences with every scored slot right.
+
+    Example:
+        >>> accuracy = Accuracy(token=0.75, sequence=0.5)
+        >>> accuracy.token, accuracy.sequence
+        (0.75, 0.5)
     """
 
     token: float

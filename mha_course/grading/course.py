@@ -28,7 +28,22 @@ IGNORED_FOLDERS = (".ipynb_checkpoints", "__pycache__")
 
 
 class CourseError(ValueError):
-    """The course's exercise notebooks break the exercise format."""
+    """The course's exercise notebooks break the exercise format.
+
+    Example:
+        An answer cell with no check cell after it:
+
+        >>> import tempfile
+        >>> tag = {METADATA_KEY: {"role": ANSWER_ROLE, "part": "double"}}
+        >>> cell = nbformat.v4.new_code_cell("def double(x): ...", metadata=tag)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = Path(folder, "01_double.ipynb")
+        ...     nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+        ...     load_course(folder)
+        Traceback (most recent call last):
+        ...
+        mha_course.grading.course.CourseError: 01_double.ipynb: answer cells with ...
+    """
 
 
 @dataclass(frozen=True)
@@ -78,8 +93,10 @@ class Exercise:
         parts: its ``Part`` objects, in cell order.
 
     Example:
-        >>> load_course("exercises").exercises[0].name  # doctest: +SKIP
-        '01_qkv_and_softmax.ipynb'
+        >>> from mha_course.grade import DEFAULT_EXERCISES_DIR
+        >>> exercise = load_course(DEFAULT_EXERCISES_DIR).exercises[0]
+        >>> exercise.name, [part.id for part in exercise.parts]
+        ('01_qkv_and_softmax.ipynb', ['softmax', 'qkv_projections'])
     """
 
     name: str
@@ -100,8 +117,10 @@ class Course:
         course_imports: names bound by imports in the course's own cells.
 
     Example:
-        >>> load_course("exercises").part_ids[:2]  # doctest: +SKIP
-        ['softmax', 'qkv_projections']
+        >>> from mha_course.grade import DEFAULT_EXERCISES_DIR
+        >>> course = load_course(DEFAULT_EXERCISES_DIR)
+        >>> course.part_ids[:3], sorted(course.imported_modules)
+        (['softmax', 'qkv_projections', 'attention_scores'], ['mha_course.checks'])
     """
 
     directory: Path
@@ -120,6 +139,11 @@ class Course:
 
         Raises:
             ValueError: if a name is not one of the course's exercises.
+
+        Example:
+            >>> from mha_course.grade import DEFAULT_EXERCISES_DIR
+            >>> load_course(DEFAULT_EXERCISES_DIR).only(["06_masks.ipynb"]).part_ids
+            ['causal_mask', 'padding_mask', 'combine_masks']
         """
         known = {exercise.name for exercise in self.exercises}
         unknown = sorted(set(names) - known)
@@ -161,7 +185,24 @@ def cell_role(cell):
 
 
 def exercise_notebooks(directory):
-    """Return the ``.ipynb`` files directly inside ``directory``, sorted by name."""
+    """Return the ``.ipynb`` files directly inside ``directory``, sorted by name.
+
+    Hidden files (``.name.ipynb``) and files in subfolders are left out.
+
+    Args:
+        directory: the folder to look in.
+
+    Returns:
+        A sorted list of paths (empty if the folder does not exist).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     for name in ("02_b.ipynb", "01_a.ipynb", ".01_a.ipynb", "notes.md"):
+        ...         _ = Path(folder, name).write_text("{}")
+        ...     [path.name for path in exercise_notebooks(folder)]
+        ['01_a.ipynb', '02_b.ipynb']
+    """
     return sorted(
         path
         for path in Path(directory).glob("*.ipynb")

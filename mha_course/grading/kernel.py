@@ -76,8 +76,22 @@ class KernelSession:
         threads: value for OMP_NUM_THREADS in the kernel, or None to inherit.
 
     Example:
-        >>> with KernelSession(".", 10) as session:  # doctest: +SKIP
+        Creating a session starts nothing; the kernel starts on first use:
+
+        >>> session = KernelSession(".", cell_timeout=10)
+        >>> session.cell_timeout, session.threads
+        (10, None)
+        >>> session.stop()  # harmless when no kernel runs
+
+        Running a cell starts a kernel (about 2 s), so this is not run as a
+        doctest:
+
+        >>> cell = nbformat.v4.new_code_cell("print(6 * 7)")
+        >>> notebook = nbformat.v4.new_notebook(cells=[cell])
+        >>> with KernelSession(".", cell_timeout=10) as session:  # doctest: +SKIP
         ...     session.run_cell(notebook, 0)
+        >>> notebook.cells[0].outputs[0]["text"]  # doctest: +SKIP
+        '42\\n'
     """
 
     def __init__(self, folder, cell_timeout, threads=None):

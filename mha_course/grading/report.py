@@ -35,8 +35,24 @@ def grades_rows(grades):
 def write_grades_csv(grades, path):
     """Write the class's grades as CSV to ``path`` (folders are created).
 
+    Args:
+        grades: the class's ``ClassGrades``.
+        path: the CSV file to write.
+
     Returns:
         The path written.
+
+    Example:
+        >>> import tempfile
+        >>> from mha_course.grading.results import ClassGrades, LearnerResult
+        >>> from mha_course.grading.results import PartResult
+        >>> ada = LearnerResult("ada", (PartResult("add_one", "01.ipynb", True),))
+        >>> grades = ClassGrades(("add_one",), (ada,))
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = write_grades_csv(grades, Path(folder, "out", "grades.csv"))
+        ...     print(path.read_text(encoding="utf-8"))
+        learner,add_one,total,flags
+        ada,1,1,
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,6 +85,31 @@ def feedback_text(result, max_points):
 
     Returns:
         The Markdown text.
+
+    Example:
+        >>> from mha_course.grading.results import Flag, LearnerResult, PartResult
+        >>> parts = (
+        ...     PartResult("add_one", "01.ipynb", True),
+        ...     PartResult("double", "01.ipynb", False, ("FAIL double: got 3",)),
+        ... )
+        >>> flags = (Flag("check_modified", "double", "check cell source changed"),)
+        >>> print(feedback_text(LearnerResult("ada", parts, flags), max_points=2))
+        # Feedback for ada
+        <BLANKLINE>
+        Score: 1 / 2
+        <BLANKLINE>
+        ## 01.ipynb
+        <BLANKLINE>
+        - `add_one`: passed
+        - `double`: **not passed**
+            - FAIL double: got 3
+        <BLANKLINE>
+        ## Flags
+        <BLANKLINE>
+        - `check_modified:double`: check cell source changed
+            - the learner's check cell differs from the course's; the course's
+              own check cell was run anyway
+        <BLANKLINE>
     """
     lines = [
         f"# Feedback for {result.learner}",
@@ -96,8 +137,24 @@ def feedback_text(result, max_points):
 def write_feedback(grades, folder):
     """Write one Markdown feedback file per learner into ``folder``.
 
+    File names come from ``feedback_file_name``; two learners whose names
+    give the same file name get ``_2``, ``_3``... added.
+
+    Args:
+        grades: the class's ``ClassGrades``.
+        folder: where the files go (created if needed).
+
     Returns:
         The paths written, in learner order.
+
+    Example:
+        >>> import tempfile
+        >>> from mha_course.grading.results import ClassGrades, LearnerResult
+        >>> learners = (LearnerResult("ada/1", ()), LearnerResult("ada 1", ()))
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     paths = write_feedback(ClassGrades((), learners), folder)
+        ...     [path.name for path in paths], paths[0].read_text().splitlines()[0]
+        (['ada_1.md', 'ada_1_2.md'], '# Feedback for ada/1')
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -34,6 +34,10 @@ LEFT_OUT_SOURCE = "# (grader) no answer was run for this part: {reason}\n"
 # Keep feedback readable when a learner's code prints a whole tensor.
 MAX_VERDICT_LINES = 8
 MAX_VERDICT_CHARS = 300
+# A checker's own line bounds its length (it cuts a quoted error to 160
+# characters) and ends with the hint, which MAX_VERDICT_CHARS would cut off.
+MAX_CHECKER_LINE_CHARS = 1000
+CHECKER_LINE_PREFIXES = ("PASS ", "FAIL ")
 UNREPRODUCED_DETAIL = "the file shows the passing line; the grader's run fails"
 # Flags that cost no point and only ask a teacher to look.
 REVIEW_ONLY_FLAGS = frozenset({"pass_not_reproduced", "uses_package"})
@@ -67,9 +71,11 @@ def _blame(exercise, index):
 
 
 def _shorten(line):
-    if len(line) <= MAX_VERDICT_CHARS:
+    checker_line = line.startswith(CHECKER_LINE_PREFIXES)
+    limit = MAX_CHECKER_LINE_CHARS if checker_line else MAX_VERDICT_CHARS
+    if len(line) <= limit:
         return line
-    return line[: MAX_VERDICT_CHARS - 3] + "..."
+    return line[: limit - 3] + "..."
 
 
 def _verdict(outputs, passed, explanation):
@@ -127,6 +133,22 @@ def grade_exercise(session, exercise, answers, left_out):
     Returns:
         ``(part results in cell order, flags raised while running, ids of the
         parts whose check was not run)``.
+
+    Example:
+        This runs the notebook's cells in a kernel (about 2 s to start), so
+        it is not run as a doctest:
+
+        >>> from mha_course.grade import DEFAULT_EXERCISES_DIR
+        >>> from mha_course.grading.course import load_course
+        >>> course = load_course(DEFAULT_EXERCISES_DIR)
+        >>> answers = {"softmax": "def softmax(x, axis=-1):\\n    return x\\n"}
+        >>> with KernelSession(course.directory, 30) as session:  # doctest: +SKIP
+        ...     ran = grade_exercise(session, course.exercises[0], answers, {})
+        >>> results, flags, not_run = ran  # doctest: +SKIP
+        >>> flags, not_run, [result.passed for result in results]  # doctest: +SKIP
+        ([], set(), [False, False])
+        >>> print(results[0].verdict[0])  # doctest: +SKIP
+        FAIL softmax: ... Hint: ...
     """
     left_out = dict(left_out)
     flags = []
@@ -170,7 +192,23 @@ def grade_exercise(session, exercise, answers, left_out):
 
 
 def scan_context(course):
-    """Return the ``ScanContext`` guarding this course's checkers."""
+    """Return the ``ScanContext`` guarding this course's checkers.
+
+    Args:
+        course: the ``Course``.
+
+    Returns:
+        A ``ScanContext`` naming the checker modules (always including
+        ``mha_course.checks``), the checker names and the names the course's
+        own cells import.
+
+    Example:
+        >>> from mha_course.grade import DEFAULT_EXERCISES_DIR
+        >>> from mha_course.grading.course import load_course
+        >>> context = scan_context(load_course(DEFAULT_EXERCISES_DIR))
+        >>> sorted(context.checker_modules), "check_softmax" in context.checker_names
+        (['mha_course.checks'], True)
+    """
     return ScanContext(
         checker_modules=course.imported_modules | {CHECKS_MODULE},
         checker_names=course.checker_names,
@@ -242,8 +280,14 @@ def grade_learner(
         A ``LearnerResult`` with every course part, in course order.
 
     Example:
-        >>> grade_learner("ada", {}, course)  # doctest: +SKIP
-        LearnerResult(learner='ada', parts=(...), flags=(Flag('missing', ...),))
+        A learner with no notebook at all needs no kernel:
+
+        >>> from mha_course.grade import DEFAULT_EXERCISES_DIR
+        >>> from mha_course.grading.course import load_course
+        >>> course = load_course(DEFAULT_EXERCISES_DIR).only(["06_masks.ipynb"])
+        >>> result = grade_learner("ada", {}, course)
+        >>> result.total, result.flag_labels(), result.parts[0].verdict
+        (0, ['missing:06_masks.ipynb'], ('notebook missing',))
     """
     context = scan_context(course)
     results, flags = [], []

@@ -18,7 +18,18 @@ CODE_CELL = "code"
 
 
 class UnreadableNotebook(ValueError):
-    """A file that is not a readable nbformat 4 notebook."""
+    """A file that is not a readable nbformat 4 notebook.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = Path(folder, "01_old.ipynb")
+        ...     _ = path.write_text('{"nbformat": 3, "cells": []}')
+        ...     read_cells(path)
+        Traceback (most recent call last):
+        ...
+        mha_course.grading.submission.UnreadableNotebook: nbformat 3, expected 4
+    """
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,12 @@ class Submission:
         claimed_passes: parts whose answer the learner changed and whose check
             cell shows the passing line in their file (a handed-out notebook
             shows it too, under the untouched stub: that is no claim).
+
+    Example:
+        >>> answers = {"double": "def double(x): return 2 * x"}
+        >>> submission = Submission("01_basics.ipynb", answers, (), frozenset())
+        >>> submission.answers["double"]
+        'def double(x): return 2 * x'
     """
 
     exercise: str
@@ -143,6 +160,20 @@ def extract_submission(path, exercise):
 
     Raises:
         UnreadableNotebook: if the file cannot be read as a notebook.
+
+    Example:
+        The handed-out notebook, read as a learner's: every stub is an
+        answer, nothing is flagged, and no passing line counts as a claim.
+
+        >>> from mha_course.grade import DEFAULT_EXERCISES_DIR
+        >>> from mha_course.grading.course import load_course
+        >>> exercise = load_course(DEFAULT_EXERCISES_DIR).exercises[0]
+        >>> handed_out = DEFAULT_EXERCISES_DIR / exercise.name
+        >>> submission = extract_submission(handed_out, exercise)
+        >>> sorted(submission.answers), submission.flags, submission.claimed_passes
+        (['qkv_projections', 'softmax'], (), frozenset())
+        >>> "raise NotImplementedError" in submission.answers["softmax"]
+        True
     """
     cells = read_cells(path)
     answers, flags, claimed = {}, [], set()
