@@ -169,6 +169,10 @@ class MultiHeadAttention(nn.Module):
 
         # Attend within each head: -> (B, H, T_q, d_head), weights (B, H, T_q, T_k)
         if need_weights:
+            # NOTE: a memory-layout detail, not part of the idea. After the
+            # transpose each head's rows lie scattered; one copy per tensor
+            # gathers them so the matrix products read memory in order.
+            q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
             heads, weights = scaled_dot_product_attention(
                 q, k, v, mask, dropout_p=dropout_p, training=self.training
             )
