@@ -13,13 +13,7 @@ import torch
 from torch import nn
 
 from ._validation import check_float_tensor, check_ndim
-from .encoder import (
-    LAYER_NORM_EPS,
-    FeedForward,
-    _check_layer_input,
-    final_layer_norm,
-    stack_layers,
-)
+from .encoder import LAYER_NORM_EPS, FeedForward, LayerStack, _check_layer_input
 from .masks import causal_mask, combine_masks
 from .multi_head import MultiHeadAttention
 
@@ -129,7 +123,7 @@ class DecoderLayer(nn.Module):
         return x, (weights if need_weights else None)
 
 
-class Decoder(nn.Module):
+class Decoder(LayerStack):
     """A stack of decoder layers, applying the causal mask itself.
 
     Args:
@@ -146,28 +140,7 @@ class Decoder(nn.Module):
         torch.Size([2, 3, 16])
     """
 
-    def __init__(
-        self,
-        num_layers: int,
-        embed_dim: int,
-        num_heads: int,
-        ff_dim: int | None = None,
-        dropout: float = 0.0,
-        activation: str = "relu",
-        norm_first: bool = False,
-        layer_norm_eps: float = LAYER_NORM_EPS,
-        bias: bool = True,
-        final_norm: bool | None = None,
-    ):
-        super().__init__()
-        layer_args = (
-            embed_dim, num_heads, ff_dim, dropout, activation, norm_first,
-            layer_norm_eps, bias,
-        )  # fmt: skip
-        self.layers = stack_layers(lambda: DecoderLayer(*layer_args), num_layers)
-        self.final_norm = final_layer_norm(
-            final_norm, norm_first, embed_dim, layer_norm_eps, bias
-        )
+    layer_class = DecoderLayer
 
     def forward(
         self,

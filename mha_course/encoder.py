@@ -16,7 +16,7 @@ from torch import nn
 from ._validation import check_float_tensor, check_ndim
 from .multi_head import MultiHeadAttention
 
-__all__ = ["Encoder", "EncoderLayer", "FeedForward"]
+__all__ = ["Encoder", "EncoderLayer", "FeedForward", "LayerStack"]
 
 # LayerNorm's default epsilon, as in torch.nn.LayerNorm and most checkpoints.
 LAYER_NORM_EPS = 1e-5
@@ -42,42 +42,6 @@ def _activation(name: str):
             f"activation must be one of {sorted(ACTIVATIONS)}, got {name!r}"
         )
     return ACTIVATIONS[name]
-
-
-def stack_layers(make_layer, num_layers: int) -> nn.ModuleList:
-    """``num_layers`` fresh layers from ``make_layer()``, each with its own weights.
-
-    Raises:
-        ValueError: if ``num_layers`` is not a positive int.
-
-    Example:
-        >>> len(stack_layers(lambda: nn.Linear(2, 2), 3))
-        3
-    """
-    if (
-        not isinstance(num_layers, int)
-        or isinstance(num_layers, bool)
-        or num_layers < 1
-    ):
-        raise ValueError(f"num_layers must be a positive int, got {num_layers!r}")
-    return nn.ModuleList(make_layer() for _ in range(num_layers))
-
-
-def final_layer_norm(
-    enabled: bool | None, norm_first: bool, embed_dim: int, eps: float, bias: bool
-) -> nn.LayerNorm | None:
-    """The LayerNorm closing a stack, or None.
-
-    ``enabled=None`` means "when pre-norm": a pre-norm stack leaves its output
-    unnormalised, a post-norm stack already ends with a normalisation.
-
-    Example:
-        >>> final_layer_norm(None, norm_first=False, embed_dim=4, eps=1e-5, bias=True)
-        >>> final_layer_norm(None, norm_first=True, embed_dim=4, eps=1e-5, bias=True)
-        LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=True)
-    """
-    enabled = norm_first if enabled is None else enabled
-    return nn.LayerNorm(embed_dim, eps=eps, bias=bias) if enabled else None
 
 
 class FeedForward(nn.Module):
@@ -196,22 +160,30 @@ class EncoderLayer(nn.Module):
         return x, weights
 
 
-class Encoder(nn.Module):
-    """A stack of encoder layers, with a final normalisation when pre-norm.
+class LayerStack(nn.Module):
+    """``num_layers`` layers of ``layer_class``, then a LayerNorm when pre-norm.
+
+    The shared base of :class:`Encoder` and :class:`~mha_course.Decoder`, which
+    set ``layer_class`` and define ``forward``.
 
     Args:
-        num_layers: how many layers.
+        num_layers: how many layers, each with its own weights.
         embed_dim, num_heads, ff_dim, dropout, activation, norm_first,
-        layer_norm_eps, bias: as in :class:`EncoderLayer`.
+        layer_norm_eps, bias: passed to every layer.
         final_norm: add a LayerNorm after the last layer; defaults to
-            ``norm_first`` (pre-norm stacks need one, post-norm ones end normed).
+            ``norm_first`` (a pre-norm stack leaves its output unnormalised, a
+            post-norm one already ends with a normalisation).
+
+    Raises:
+        ValueError: if ``num_layers`` is not a positive int.
 
     Example:
-        >>> encoder = Encoder(num_layers=2, embed_dim=16, num_heads=4)
-        >>> out, weights = encoder(torch.randn(2, 5, 16), need_weights=True)
-        >>> out.shape, len(weights), weights[0].shape
-        (torch.Size([2, 5, 16]), 2, torch.Size([2, 4, 5, 5]))
+        >>> stack = Encoder(num_layers=3, embed_dim=8, num_heads=2, norm_first=True)
+        >>> len(stack.layers), stack.final_norm is not None
+        (3, True)
     """
+
+    layer_class: type[nn.Module]
 
     def __init__(
         self,
@@ -231,10 +203,39 @@ class Encoder(nn.Module):
             embed_dim, num_heads, ff_dim, dropout, activation, norm_first,
             layer_norm_eps, bias,
         )  # fmt: skip
-        self.layers = stack_layers(lambda: EncoderLayer(*layer_args), num_layers)
-        self.final_norm = final_layer_norm(
-            final_norm, norm_first, embed_dim, layer_norm_eps, bias
+        if (
+            not isinstance(num_layers, int)
+            or isinstance(num_layers, bool)
+            or num_layers < 1
+        ):
+            raise ValueError(f"num_layers must be a positive int, got {num_layers!r}")
+        self.layers = nn.ModuleList(
+            self.layer_class(*layer_args) for _ in range(num_layers)
         )
+        final_norm = norm_first if final_norm is None else final_norm
+        self.final_norm = None
+        if final_norm:
+            self.final_norm = nn.LayerNorm(embed_dim, eps=layer_norm_eps, bias=bias)
+
+
+class Encoder(LayerStack):
+    """A stack of encoder layers, with a final normalisation when pre-norm.
+
+    Args:
+        num_layers: how many layers.
+        embed_dim, num_heads, ff_dim, dropout, activation, norm_first,
+        layer_norm_eps, bias: as in :class:`EncoderLayer`.
+        final_norm: add a LayerNorm after the last layer; defaults to
+            ``norm_first`` (pre-norm stacks need one, post-norm ones end normed).
+
+    Example:
+        >>> encoder = Encoder(num_layers=2, embed_dim=16, num_heads=4)
+        >>> out, weights = encoder(torch.randn(2, 5, 16), need_weights=True)
+        >>> out.shape, len(weights), weights[0].shape
+        (torch.Size([2, 5, 16]), 2, torch.Size([2, 4, 5, 5]))
+    """
+
+    layer_class = EncoderLayer
 
     def forward(
         self,
