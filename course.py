@@ -204,6 +204,10 @@ def command_lab(extra):
     # Without an explicit root, JupyterLab would serve only the notebook's own
     # folder, hiding exercises/ and solutions/ from its file browser.
     command = [str(venv_python()), "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # JupyterLab refuses to start as root (a container, a cloud machine)
+        # unless told that this is intended.
+        command.append("--allow-root")
     if (ROOT / WELCOME_NOTEBOOK).is_file():
         command.append(str(WELCOME_NOTEBOOK))
     else:
