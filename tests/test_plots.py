@@ -176,6 +176,29 @@ def test_plot_heads_labels_the_outer_panels():
     assert left.get_xlabel() == ""
 
 
+def test_plot_heads_uses_given_axis_labels_on_the_outer_panels():
+    fig = plot_heads(
+        random_weights(4, 4, 4),
+        TOKENS,
+        TOKENS,
+        ncols=2,
+        xlabel="source token",
+        ylabel="target token",
+    )
+    left, right, bottom_left, bottom_right = heatmap_axes(fig)
+    assert [left.get_ylabel(), bottom_left.get_ylabel()] == ["target token"] * 2
+    assert [bottom_left.get_xlabel(), bottom_right.get_xlabel()] == ["source token"] * 2
+    assert right.get_ylabel() == ""
+    assert left.get_xlabel() == ""
+
+
+def test_plot_heads_rejects_axis_labels_that_are_not_strings():
+    with pytest.raises(TypeError, match="xlabel must be a string or None, got int"):
+        plot_heads(random_weights(2, 3, 3), xlabel=3)
+    with pytest.raises(TypeError, match="ylabel must be a string or None, got list"):
+        plot_heads(random_weights(2, 3, 3), ylabel=["target"])
+
+
 def test_plot_heads_uses_given_titles_and_fewer_columns_than_asked():
     fig = plot_heads(random_weights(2, 3, 5), titles=["syntax", "position"])
     panels = heatmap_axes(fig)

@@ -118,6 +118,8 @@ def plot_heads(
     ncols: int = 4,
     suptitle: str | None = None,
     annotate: bool | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
 ):
     """A grid of attention maps, one per head, sharing one colour bar.
 
@@ -130,12 +132,17 @@ def plot_heads(
         suptitle: an optional title over the whole grid.
         annotate: write weights in cells; None means "when both lengths are at
             most ``HEADS_ANNOTATE_MAX_TOKENS``".
+        xlabel: the key axis label under the bottom panels, e.g. "source
+            token" for cross-attention; ``KEY_AXIS_LABEL`` if None.
+        ylabel: the query axis label beside the left panels;
+            ``QUERY_AXIS_LABEL`` if None.
 
     Returns:
         The matplotlib Figure.
 
     Raises:
-        TypeError: if ``weights`` does not hold numbers.
+        TypeError: if ``weights`` does not hold numbers, or ``xlabel`` or
+            ``ylabel`` is neither a string nor None.
         ValueError: if ``weights`` is not 3-D, ``ncols`` is not positive, or a
             list of labels or titles has the wrong length.
 
@@ -143,6 +150,10 @@ def plot_heads(
         >>> fig = plot_heads(np.full((3, 2, 2), 0.5), titles=["a", "b", "c"])
         >>> [ax.get_title() for ax in fig.axes if ax.images]
         ['a', 'b', 'c']
+        >>> plt.close(fig)
+        >>> fig = plot_heads(np.full((2, 2, 3), 0.5), xlabel="source", ylabel="target")
+        >>> [(ax.get_xlabel(), ax.get_ylabel()) for ax in fig.axes if ax.images]
+        [('source', 'target'), ('source', '')]
         >>> plt.close(fig)
     """
     hint = ": for a batch of maps (B, H, T_q, T_k), pass weights[0]"
@@ -155,6 +166,13 @@ def plot_heads(
     if titles is None:
         titles = [f"head {head}" for head in range(num_heads)]
     titles = _token_labels(titles, num_heads, "titles")
+    for name, label in (("xlabel", xlabel), ("ylabel", ylabel)):
+        if label is not None and not isinstance(label, str):
+            raise TypeError(
+                f"{name} must be a string or None, got {type(label).__name__}"
+            )
+    xlabel = KEY_AXIS_LABEL if xlabel is None else xlabel
+    ylabel = QUERY_AXIS_LABEL if ylabel is None else ylabel
 
     ncols = min(ncols, num_heads)
     nrows = -(-num_heads // ncols)  # ceiling division
@@ -180,11 +198,11 @@ def plot_heads(
         )
         # Token labels once per row and column of panels keep the grid light.
         if index % ncols == 0:
-            ax.set_ylabel(QUERY_AXIS_LABEL)
+            ax.set_ylabel(ylabel)
         else:
             ax.tick_params(axis="y", labelleft=False)
         if index + ncols >= num_heads:  # no panel below this one
-            ax.set_xlabel(KEY_AXIS_LABEL)
+            ax.set_xlabel(xlabel)
         else:
             ax.tick_params(axis="x", labelbottom=False)
     visible = [ax for ax in axes.flat if ax.get_visible()]
