@@ -36,6 +36,7 @@ QUERY_STEP = 0.1
 LOOKUP_PLOT_MARGIN = 0.5  # room around the farthest point in the key plot
 POINT_SIZE = 40  # scatter marker area, points^2
 LABEL_OFFSET = (5, 5)  # points between a key's dot and its word
+QUERY_LABEL_DISTANCE = 12  # points between the query's arrow and its word
 QUERY_COLOR = "crimson"  # the query stands out from the blue keys
 ARROW_WIDTH = 2.0  # points
 AXIS_LINE_WIDTH = 0.8  # points; the x = 0 and y = 0 lines, kept faint
@@ -149,11 +150,17 @@ def plot_lookup(query, keys, values, labels=None):
         )
     arrow = {"arrowstyle": "->", "color": QUERY_COLOR, "linewidth": ARROW_WIDTH}
     plane.annotate("", xy=tuple(query), xytext=(0, 0), arrowprops=arrow)
+    # The query's word sits beside the middle of its arrow, where no key's
+    # word is likely to be; at the tip it could cover the nearest key's.
+    length = float(np.hypot(*query)) or 1.0
+    beside = (-query[1] / length, query[0] / length)
     plane.annotate(
         "query",
-        tuple(query),
-        xytext=LABEL_OFFSET,
+        tuple(query / 2),
+        xytext=tuple(QUERY_LABEL_DISTANCE * side for side in beside),
         textcoords="offset points",
+        ha="center",
+        va="center",
         color=QUERY_COLOR,
         fontsize=TOKEN_FONT_SIZE,
     )
