@@ -10,6 +10,7 @@ no special care is needed about autograd here.
 import pytest
 import torch
 from torch import nn
+from torch_reference import randomize_biases_and_norms
 
 from mha_course import (
     Decoder,
@@ -30,13 +31,6 @@ SOURCE_LEN = 6
 # float32 round-off through three attention blocks and layer norms.
 ATOL = 1e-5
 RTOL = 1e-5
-
-
-@torch.no_grad()
-def randomize_biases_and_norms(module):
-    for name, parameter in module.named_parameters():
-        if "bias" in name or "norm" in name:
-            parameter.normal_()
 
 
 def torch_layer(norm_first=False, activation="relu"):

@@ -18,6 +18,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch_reference import randomize_biases_and_norms
 
 from mha_course import (
     Encoder,
@@ -38,13 +39,6 @@ LENGTHS = (3, 5)
 # float32 round-off through attention, feed-forward and layer norms.
 ATOL = 1e-5
 RTOL = 1e-5
-
-
-@torch.no_grad()
-def randomize_biases_and_norms(module):
-    for name, parameter in module.named_parameters():
-        if "bias" in name or "norm" in name:
-            parameter.normal_()
 
 
 def torch_layer(norm_first=False, activation="relu"):
