@@ -197,6 +197,9 @@ class Transformer(nn.Module):
             (src.shape[0], 1), bos_id, dtype=torch.long, device=src.device
         )
         for _ in range(max_len):
+            # NOTE: the whole prefix is decoded again at every step. Thanks to
+            # the causal mask the earlier positions come out the same each time,
+            # so production decoders cache their keys and values instead.
             logits, _ = self.decode(tokens, memory, src_mask)
             # (B, T, V) -> (B, 1): the most likely next token of each sequence
             next_token = logits[:, -1].argmax(dim=-1, keepdim=True)
