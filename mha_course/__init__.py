@@ -15,8 +15,10 @@ Vocabulary of dimensions, used in every docstring and shape comment:
 Masks are boolean, ``True`` meaning "may attend", broadcasting to
 ``(B, H, T_q, T_k)``.
 
-Submodules not imported here, because they pull in plotting or notebook
-machinery: ``plots``, ``widgets``, ``checks``, ``grade``.
+Submodules not imported here, because later lessons or tools need them and
+some pull in plotting or notebook machinery: ``plots``, ``widgets`` and
+``diversity`` (figures and measures), ``tasks``, ``tagger`` and ``training``
+(lessons 09 and 10), ``checks`` and ``grade`` (exercises), ``bench``.
 """
 
 from . import numpy_attention
@@ -35,7 +37,7 @@ from .positional import PositionalEncoding, sinusoidal_positional_encoding
 from .single_head import SingleHeadAttention
 from .transformer import Transformer
 
-__version__ = "1.0.0"
+__version__ = "0.1.0"  # as in pyproject.toml
 
 __all__ = [
     "Decoder",
